@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { genericSetHandler, type HandlerBatch, Publisher, Subscriber } from "../mod.ts";
+import { genericSetHandler, type HandlerBatch, Publisher, type Subscriber } from "../mod.ts";
 import { dyingClient, retryingClient } from "./support/clients.ts";
 import { assertConserved } from "./support/conservation.ts";
 import { contents, loadScripts, type Space, space } from "./support/fixtures.ts";
@@ -150,8 +150,11 @@ describe("custom handlers", () => {
 
   it("apply no writes when recover() took the payloads back before the release", async () => {
     const queue = s.key("race:q"), inbox = s.key("race:inbox");
-    let pub: Publisher;
-    pub = new Publisher({ redis: s.redis, scoreKey: s.key("race:s"), queueKey: queue })
+    const pub: Publisher = new Publisher({
+      redis: s.redis,
+      scoreKey: s.key("race:s"),
+      queueKey: queue,
+    })
       .addSubscriber("a", {
         handler: async (_s, p, tx) => {
           tx.sadd(inbox, p);
