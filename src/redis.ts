@@ -7,7 +7,7 @@
  */
 
 import { RedisRequestError, WrongTypeError } from "./errors.ts";
-import type { LuaScript } from "./scripts.ts";
+import { ALL_SCRIPTS, type LuaScript } from "./scripts.ts";
 
 /**
  * The pipeline methods redis-director calls. `@upstash/redis` pipelines
@@ -64,7 +64,7 @@ const NOSCRIPT = /noscript/i;
 /**
  * Runs `calls` in order as one pipelined request of `EVALSHA`s. Calls that
  * Redis answers with NOSCRIPT (its script cache was flushed or restarted) are
- * sent again in a second request that loads their scripts first. Every script
+ * sent again in a second request that first loads every library script. Every script
  * of this library is safe to run again (each call carries an id), so a resend
  * never applies anything twice.
  *
@@ -80,8 +80,9 @@ export async function runScripts(
   let requests = 0;
   for (let attempt = 0; pending.length > 0; attempt++) {
     const pipeline = redis.pipeline();
-    // A resend first loads the scripts Redis reported missing.
-    const loads = attempt === 0 ? [] : [...new Set(pending.map((index) => calls[index].script))];
+    // A resend first loads every script of the library (Redis lost its
+    // cache), so the calls that follow do not meet NOSCRIPT again.
+    const loads = attempt === 0 ? [] : ALL_SCRIPTS;
     for (const script of loads) pipeline.scriptLoad(script.source);
     for (const index of pending) {
       const call = calls[index];

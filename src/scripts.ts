@@ -600,3 +600,15 @@ end
 return result
 `,
 );
+
+/** Every script above: a resend after NOSCRIPT loads them all at once. */
+export const ALL_SCRIPTS: readonly LuaScript[] = [
+  PUBLISH,
+  RELEASE,
+  RECOVER,
+  ENQUEUE,
+  READ_SCORES,
+  WRITE_SCORES,
+  ADD_SCORE,
+  STATUS,
+];

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { Redis } from "@upstash/redis";
-import * as scripts from "../../src/scripts.ts";
+import { ALL_SCRIPTS } from "../../src/scripts.ts";
 import { cleanup, newRedis, uniquePrefix } from "./redis.ts";
 
 /** A test's own key space on the suite's endpoint. */
@@ -61,9 +61,7 @@ export function sequence(values: number[]): () => number {
  * script's first EVALSHA with NOSCRIPT, which costs one more request).
  */
 export async function loadScripts(redis: Redis): Promise<void> {
-  for (const script of Object.values(scripts)) {
-    if (script instanceof scripts.LuaScript) {
-      assert.equal(await redis.scriptLoad(script.source), await script.sha1());
-    }
+  for (const script of ALL_SCRIPTS) {
+    assert.equal(await redis.scriptLoad(script.source), await script.sha1());
   }
 }
