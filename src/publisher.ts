@@ -28,6 +28,7 @@ import {
   exceedsBytes,
   LIMITS,
   requireBatchSize,
+  requireClient,
   requireFinite,
   requireInteger,
   requireKey,
@@ -121,16 +122,7 @@ export class Publisher {
    * out of range.
    */
   constructor(options: PublisherOptions) {
-    if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", "expected an options object");
-    }
-    if (typeof options.redis?.pipeline !== "function") {
-      throw new InvalidArgumentError(
-        "redis",
-        "expected an @upstash/redis client (an object with a pipeline() method)",
-      );
-    }
-    this.redis = options.redis;
+    this.redis = requireClient(options);
     this.scoreKey = requireKey("scoreKey", options.scoreKey);
     this.queueKey = requireKey("queueKey", options.queueKey);
     if (this.scoreKey === this.queueKey) {

@@ -45,6 +45,11 @@ end
 local function num(x)
   return string.format("%.17g", x)
 end
+-- pushBack(queue, queueType, payload): returns a payload to the head of the
+-- queue (a set has no head: SADD).
+local function pushBack(queue, queueType, payload)
+  if queueType == "set" then redis.call("SADD", queue, payload) else redis.call("LPUSH", queue, payload) end
+end
 -- clamp(x, low, high)
 local function clamp(x, low, high)
   return math.min(math.max(x, low), high)
@@ -377,9 +382,7 @@ for p = total, 1, -1 do
   if outcomes[p] ~= "deliver" then
     returned = returned + 1
     local payload = redis.call("HGET", inflight, callId .. "#" .. p)
-    if payload then
-      if queueType == "set" then redis.call("SADD", queue, payload) else redis.call("LPUSH", queue, payload) end
-    end
+    if payload then pushBack(queue, queueType, payload) end
   end
 end
 
@@ -433,7 +436,7 @@ for _, id in ipairs(ids) do
     local field = id .. "#" .. p
     local payload = redis.call("HGET", inflight, field)
     if payload then
-      if queueType == "set" then redis.call("SADD", queue, payload) else redis.call("LPUSH", queue, payload) end
+      pushBack(queue, queueType, payload)
       redis.call("HDEL", inflight, field)
       restored = restored + 1
     end

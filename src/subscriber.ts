@@ -10,7 +10,7 @@ import { type Handler, isGenericHandler } from "./handlers.ts";
 import { callRecordKey, RECORD_TTL_MS } from "./keys.ts";
 import { type DirectorRedis, runScripts, scriptReply } from "./redis.ts";
 import { ADD_SCORE, READ_SCORES, WRITE_SCORES } from "./scripts.ts";
-import { requireFinite, requireKey, requireScoreBounds } from "./validate.ts";
+import { requireClient, requireFinite, requireKey, requireScoreBounds } from "./validate.ts";
 
 /** What a subscriber's score starts at and where every relative change keeps it. */
 export interface ScoreOptions {
@@ -93,16 +93,7 @@ export class Subscriber {
    * `handler` is not a function.
    */
   constructor(options: SubscriberOptions) {
-    if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", "expected an options object");
-    }
-    if (typeof options.redis?.pipeline !== "function") {
-      throw new InvalidArgumentError(
-        "redis",
-        "expected an @upstash/redis client (an object with a pipeline() method)",
-      );
-    }
-    this.redis = options.redis;
+    this.redis = requireClient(options);
     this.scoreKey = requireKey("scoreKey", options.scoreKey);
     this.scoreMember = requireKey("scoreMember", options.scoreMember);
     const bounds = requireScoreBounds(

@@ -7,6 +7,7 @@
  */
 
 import { InvalidArgumentError } from "./errors.ts";
+import type { DirectorRedis } from "./redis.ts";
 
 /**
  * The documented limits, checked before any request.
@@ -55,6 +56,22 @@ export function requireKey(argument: string, value: unknown): string {
     throw new InvalidArgumentError(argument, `keys are limited to ${LIMITS.maxKeyBytes} bytes`);
   }
   return value;
+}
+
+/** The `redis` client of an options object, checking both are there. */
+export function requireClient(
+  options: { redis?: DirectorRedis } | null | undefined,
+): DirectorRedis {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidArgumentError("options", "expected an options object");
+  }
+  if (typeof options.redis?.pipeline !== "function") {
+    throw new InvalidArgumentError(
+      "redis",
+      "expected an @upstash/redis client (an object with a pipeline() method)",
+    );
+  }
+  return options.redis;
 }
 
 /** `value` as a finite number. */
