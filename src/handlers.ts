@@ -11,10 +11,25 @@ import { InvalidArgumentError } from "./errors.ts";
 import type { Subscriber } from "./subscriber.ts";
 import { describe, requireFinite, requireKey } from "./validate.ts";
 
-/** A value a batch command writes: strings as they are, finite numbers as `String(n)`. */
+/** A value a batch command writes: strings as they are, finite numbers as `String(n)`. *
+ * @example
+ * ```ts
+ * import { HandlerBatch } from "@redis-director/redis-director";
+ *
+ * new HandlerBatch().rpush("log", "text", 42); // 42 is written as "42"
+ * ```
+ */
 export type BatchValue = string | number;
 
-/** One recorded command: its name, the key it writes (if any) and its other arguments. */
+/** One recorded command: its name, the key it writes (if any) and its other arguments. *
+ * @example
+ * ```ts
+ * import { HandlerBatch } from "@redis-director/redis-director";
+ *
+ * const tx = new HandlerBatch().sadd("inbox", "payload");
+ * console.log(tx.commands); // [{ name: "sadd", key: "inbox", args: ["payload"] }]
+ * ```
+ */
 export interface BatchCommand {
   /** The command, lower case, e.g. `"sadd"`. */
   readonly name: string;
@@ -179,6 +194,15 @@ function fieldsToArgs(name: string, fields: Record<string, BatchValue>): BatchVa
  * the subscriber, the payload (always the stored string) and the batch to
  * queue writes on. It may be async; handlers of one publish run one after
  * another, in placement order.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "@redis-director/redis-director";
+ *
+ * const toInbox: Handler = (subscriber, payload, tx) => {
+ *   tx.lpush(`${subscriber.name}:inbox`, payload);
+ * };
+ * ```
  */
 export type Handler = (
   subscriber: Subscriber,
@@ -190,6 +214,14 @@ export type Handler = (
  * A generic handler: adds the payload to one key (a set or a list) and
  * changes the receiver's score by `addScore`. It runs inside the publish
  * script; called directly, it queues the same write on `tx`.
+ *
+ * @example
+ * ```ts
+ * import { genericSetHandler } from "@redis-director/redis-director";
+ *
+ * const handler = genericSetHandler("route_1:queue", -1);
+ * console.log(handler.destinationType, handler.destination, handler.addScore); // "set" "route_1:queue" -1
+ * ```
  */
 export interface GenericHandler extends Handler {
   /** The destination's Redis type: `"set"` (SADD) or `"list"` (LPUSH). */

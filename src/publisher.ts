@@ -35,7 +35,22 @@ import {
   requirePayload,
 } from "./validate.ts";
 
-/** Options of {@linkcode Publisher}. */
+/** Options of {@linkcode Publisher}. *
+ * @example
+ * ```ts
+ * import { Publisher, type PublisherOptions } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const options: PublisherOptions = {
+ *   redis: Redis.fromEnv(),
+ *   scoreKey: "{app}:scores",
+ *   queueKey: "{app}:queue",
+ *   queue: "list",
+ *   seed: 42,
+ * };
+ * const pub = new Publisher(options);
+ * ```
+ */
 export interface PublisherOptions {
   /** The Redis client (e.g. `Redis.fromEnv()` from `@upstash/redis`). */
   redis: DirectorRedis;
@@ -62,7 +77,16 @@ export interface PublisherOptions {
   maxPayloadsPerScript?: number;
 }
 
-/** Options of {@linkcode Publisher.addSubscriber}: the handler and the score settings. */
+/** Options of {@linkcode Publisher.addSubscriber}: the handler and the score settings. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue"), defaultScore: 50, minScore: 1, maxScore: 200 });
+ * ```
+ */
 export interface AddSubscriberOptions extends ScoreOptions {
   /** How payloads are delivered: `genericSetHandler`, `genericListHandler` or a custom function. */
   handler: Handler;

@@ -7,7 +7,16 @@
  * @module
  */
 
-/** A source of uniform numbers in [0, 1), like `Math.random`. */
+/** A source of uniform numbers in [0, 1), like `Math.random`. *
+ * @example
+ * ```ts
+ * import { Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * // Any () => number in [0, 1) seeds the picks; Math.random works too.
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q", random: Math.random });
+ * ```
+ */
 export type RandomSource = () => number;
 
 /** Moduli of L'Ecuyer's (1988) combined generator; the products stay exact in doubles. */

@@ -12,6 +12,14 @@ import { ALL_SCRIPTS, type LuaScript } from "./scripts.ts";
 /**
  * The pipeline methods redis-director calls. `@upstash/redis` pipelines
  * (from `redis.pipeline()`) satisfy it.
+ *
+ * @example
+ * ```ts
+ * import type { ScriptPipeline } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pipeline: ScriptPipeline = Redis.fromEnv().pipeline();
+ * ```
  */
 export interface ScriptPipeline {
   /** Queues `EVALSHA sha1 numkeys ...keys ...args`. */

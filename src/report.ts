@@ -5,16 +5,50 @@
  * @module
  */
 
-/** How a publish chooses the receiver of each payload. */
+/** How a publish chooses the receiver of each payload. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const report = await pub.publishMax(10);
+ * console.log(report.mode); // "max"
+ * ```
+ */
 export type PublishMode = "random" | "max" | "min";
 
 /**
  * Why a publish placed fewer payloads than asked, or `"count"` when it placed
  * them all.
+ *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const { stoppedBy } = await pub.publish(1000);
+ * if (stoppedBy === "no-eligible-subscriber") console.log("every subscriber is full");
+ * ```
  */
 export type StopReason = "count" | "empty-queue" | "no-eligible-subscriber";
 
-/** A payload whose custom handler failed, or whose writes failed in Redis. */
+/** A payload whose custom handler failed, or whose writes failed in Redis. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * for (const failure of (await pub.publish(100)).failures) {
+ *   console.error(failure.subscriber, failure.error, failure.returned ? "(back in the queue)" : "");
+ * }
+ * ```
+ */
 export interface PublishFailure {
   /** The subscriber the payload was placed on. */
   readonly subscriber: string;
@@ -31,7 +65,17 @@ export interface PublishFailure {
   readonly returned: boolean;
 }
 
-/** A subscriber's score when a publish started and when it ended. */
+/** A subscriber's score when a publish started and when it ended. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const { before, after } = (await pub.publish(10)).scores.a;
+ * ```
+ */
 export interface ScoreChange {
   /** The score before the first payload was placed. */
   readonly before: number;
@@ -42,6 +86,17 @@ export interface ScoreChange {
 /**
  * What one `publish`, `publishMax` or `publishMin` did. It matches what Redis
  * holds afterwards: `popped === delivered + returned`.
+ *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const report = await pub.publish(100);
+ * console.log(report.popped, report.delivered, report.returned, report.bySubscriber, report.requests);
+ * ```
  */
 export interface PublishReport {
   /** The publish id (also the prefix of its call records in Redis). */
@@ -68,7 +123,17 @@ export interface PublishReport {
   readonly requests: number;
 }
 
-/** A subscriber's part of a {@linkcode DirectorStatus}. */
+/** A subscriber's part of a {@linkcode DirectorStatus}. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const { score, destinationSize } = (await pub.status()).subscribers.a;
+ * ```
+ */
 export interface SubscriberStatus {
   /** The current score (the default when none is stored). */
   readonly score: number;
@@ -80,7 +145,17 @@ export interface SubscriberStatus {
   readonly destinationSize: number | null;
 }
 
-/** A consistent snapshot of a publisher's queue and subscribers, read in one request. */
+/** A consistent snapshot of a publisher's queue and subscribers, read in one request. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const { queueSize, inFlight } = await pub.status();
+ * ```
+ */
 export interface DirectorStatus {
   /** Payloads waiting in the queue. */
   readonly queueSize: number;
@@ -90,7 +165,17 @@ export interface DirectorStatus {
   readonly subscribers: Readonly<Record<string, SubscriberStatus>>;
 }
 
-/** What `recover()` put back. */
+/** What `recover()` put back. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * const { calls, payloads } = await pub.recover(5 * 60_000);
+ * ```
+ */
 export interface RecoverReport {
   /** Publish calls whose in-flight payloads were put back. */
   readonly calls: number;

@@ -12,7 +12,16 @@ import { type DirectorRedis, runScripts, scriptReply } from "./redis.ts";
 import { ADD_SCORE, READ_SCORES, WRITE_SCORES } from "./scripts.ts";
 import { requireClient, requireFinite, requireKey, requireScoreBounds } from "./validate.ts";
 
-/** What a subscriber's score starts at and where every relative change keeps it. */
+/** What a subscriber's score starts at and where every relative change keeps it. *
+ * @example
+ * ```ts
+ * import { genericSetHandler, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue"), defaultScore: 10, minScore: 0, maxScore: 20, scoreChange: -2 });
+ * ```
+ */
 export interface ScoreOptions {
   /** The score a subscriber has while none is stored, and after `resetScore()`. @default {100} */
   defaultScore?: number;
@@ -28,7 +37,16 @@ export interface ScoreOptions {
   scoreChange?: number;
 }
 
-/** Options of {@linkcode Subscriber}. */
+/** Options of {@linkcode Subscriber}. *
+ * @example
+ * ```ts
+ * import { Subscriber, type SubscriberOptions } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const options: SubscriberOptions = { redis: Redis.fromEnv(), scoreKey: "s", scoreMember: "a", maxScore: 500 };
+ * const sub = new Subscriber(options);
+ * ```
+ */
 export interface SubscriberOptions extends ScoreOptions {
   /** The Redis client (e.g. `Redis.fromEnv()` from `@upstash/redis`). */
   redis: DirectorRedis;
