@@ -3,10 +3,8 @@ import assert from "node:assert/strict";
 import { genericSetHandler, type HandlerBatch, Publisher, type Subscriber } from "../mod.ts";
 import { dyingClient, retryingClient } from "./support/clients.ts";
 import { assertConserved } from "./support/conservation.ts";
-import { contents, loadScripts, type Space, space } from "./support/fixtures.ts";
+import { contents, loadScripts, range, type Space, space } from "./support/fixtures.ts";
 import { countRequests } from "./support/redis.ts";
-
-const range = (n: number, prefix = "p") => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe("custom handlers", () => {
   let s: Space;

@@ -8,11 +8,9 @@ import {
   WrongTypeError,
 } from "../mod.ts";
 import { assertConserved } from "./support/conservation.ts";
-import { contents, loadScripts, sequence, type Space, space } from "./support/fixtures.ts";
+import { contents, loadScripts, range, sequence, type Space, space } from "./support/fixtures.ts";
 import { lecuyer, modelPublish, type ModelSubscriber, seedsOf, tally } from "./support/model.ts";
 import { countRequests } from "./support/redis.ts";
-
-const range = (n: number, prefix = "p") => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe("Publisher.publish", () => {
   let s: Space;

@@ -46,6 +46,11 @@ export async function contents(raw: Redis, key: string): Promise<string[]> {
   return [];
 }
 
+/** `n` distinct payloads: `${prefix}0` … `${prefix}${n - 1}`. */
+export function range(n: number, prefix = "p"): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+}
+
 /** A random source that returns `values` in order, then fails loudly. */
 export function sequence(values: number[]): () => number {
   let next = 0;
