@@ -22,7 +22,7 @@ import type {
   StopReason,
   SubscriberStatus,
 } from "./report.ts";
-import { ENQUEUE, PUBLISH, READ_SCORES, RECOVER, STATUS } from "./scripts.ts";
+import { ENQUEUE, PUBLISH, READ_SCORES, RECOVER, RELEASE, STATUS } from "./scripts.ts";
 import { type ScoreOptions, Subscriber, writeScores } from "./subscriber.ts";
 import {
   exceedsBytes,
@@ -526,13 +526,7 @@ export class Publisher {
       );
     }
     if (isGenericHandler(handler)) {
-      const reserved = [
-        this.queueKey,
-        this.scoreKey,
-        inflightKey(this.queueKey),
-        inflightIndexKey(this.queueKey),
-      ];
-      if (reserved.includes(handler.destination)) {
+      if (this.#ownKeys().includes(handler.destination)) {
         throw new InvalidArgumentError(
           "handler key",
           `subscriber "${subscriber.name}" would write to "${handler.destination}", ` +
@@ -568,13 +562,18 @@ export class Publisher {
     return best === -1 ? undefined : this.subscribers[best];
   }
 
-  async #status(subscribers: readonly Subscriber[]): Promise<DirectorStatus> {
-    const keys = [
+  /** The keys the publisher itself writes: queue, scores, in-flight hash and index. */
+  #ownKeys(): string[] {
+    return [
       this.queueKey,
       this.scoreKey,
       inflightKey(this.queueKey),
       inflightIndexKey(this.queueKey),
     ];
+  }
+
+  async #status(subscribers: readonly Subscriber[]): Promise<DirectorStatus> {
+    const keys = this.#ownKeys();
     const args = [String(subscribers.length)];
     for (const subscriber of subscribers) {
       const handler = subscriber.handler!;
@@ -602,25 +601,25 @@ export class Publisher {
   #layout(): Layout {
     const subscribers = this.#requireSubscribers();
     const destinations: string[] = [];
-    const destinationTypes = new Map<string, string>();
+    // Each destination key once: its type and its index in the script's KEYS.
+    const known = new Map<string, { kind: string; index: number }>();
     const args: string[] = [];
     for (const subscriber of subscribers) {
       const handler = subscriber.handler!;
       let kind = "custom", index = 0;
       if (isGenericHandler(handler)) {
         kind = handler.destinationType;
-        const known = destinationTypes.get(handler.destination);
-        if (known !== undefined && known !== kind) {
+        let entry = known.get(handler.destination);
+        if (entry === undefined) {
+          entry = { kind, index: 5 + destinations.push(handler.destination) };
+          known.set(handler.destination, entry);
+        } else if (entry.kind !== kind) {
           throw new InvalidArgumentError(
             "handler key",
             `"${handler.destination}" is used as a set and as a list by different subscribers`,
           );
         }
-        if (known === undefined) {
-          destinationTypes.set(handler.destination, kind);
-          destinations.push(handler.destination);
-        }
-        index = 6 + destinations.indexOf(handler.destination);
+        index = entry.index;
       }
       args.push(
         subscriber.name,
@@ -690,7 +689,7 @@ export class Publisher {
     }
     const released = await runScripts(this.redis, handled.map((h) => h.call));
     handled.forEach((h, i) => {
-      const outcome = readRelease(h, scriptReply("release", released.results[i]));
+      const outcome = readRelease(h, scriptReply(RELEASE.name, released.results[i]));
       tally.release(h.held, outcome.returned, [...h.failures, ...outcome.failures]);
     });
     return released.requests;
