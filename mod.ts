@@ -35,6 +35,7 @@ export {
   DirectorError,
   InvalidArgumentError,
   NoSubscribersError,
+  PublishError,
   RedisRequestError,
   WrongTypeError,
 } from "./src/errors.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { PublishReport } from "./report.ts";
+
 /**
  * Base class of every error thrown by redis-director.
  *
@@ -26,6 +28,46 @@ export class DirectorError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "DirectorError";
+  }
+}
+
+/**
+ * A publish failed after it had moved payloads: one of its script calls, or
+ * its second request (custom handlers), failed. `report` says exactly what
+ * moved, so nothing is unaccounted for; payloads it counts as `inFlight` go
+ * back to the queue with `recover()`. A publish that fails before moving
+ * anything throws the underlying error instead.
+ *
+ * @example
+ * ```ts
+ * import { genericSetHandler, PublishError, Publisher } from "@redis-director/redis-director";
+ * import { Redis } from "@upstash/redis";
+ *
+ * const pub = new Publisher({ redis: Redis.fromEnv(), scoreKey: "s", queueKey: "q" })
+ *   .addSubscriber("a", { handler: genericSetHandler("a:queue") });
+ * try {
+ *   await pub.publish(100);
+ * } catch (error) {
+ *   if (error instanceof PublishError) console.error(error.report.delivered, error.report.inFlight);
+ * }
+ * ```
+ */
+export class PublishError extends DirectorError {
+  /** What the publish moved before it failed. */
+  readonly report: PublishReport;
+
+  /** Creates the error for `report`; `cause` is the failure. */
+  constructor(report: PublishReport, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const hint = report.inFlight > 0
+      ? `; ${report.inFlight} payloads are in flight: run recover() to put them back in the queue`
+      : "";
+    super(
+      `Publish ${report.id} stopped after moving ${report.popped} payloads: ${reason}${hint}`,
+      { cause },
+    );
+    this.name = "PublishError";
+    this.report = report;
   }
 }
 

@@ -6,11 +6,17 @@
  * @module
  */
 
-import { InvalidArgumentError, NoSubscribersError } from "./errors.ts";
+import { InvalidArgumentError, NoSubscribersError, PublishError } from "./errors.ts";
 import { type Handler, isGenericHandler } from "./handlers.ts";
 import { callRecordKey, inflightIndexKey, inflightKey, RECORD_TTL_MS } from "./keys.ts";
 import { cryptoRandom, type RandomSource, seededRandom, seedsFrom } from "./random.ts";
-import { type DirectorRedis, runScripts, type ScriptCall, scriptReply } from "./redis.ts";
+import {
+  type DirectorRedis,
+  runScripts,
+  runScriptsSettled,
+  type ScriptCall,
+  scriptReply,
+} from "./redis.ts";
 import { type HeldPayload, readRelease, runHandlers } from "./release.ts";
 import type {
   DirectorStatus,
@@ -666,33 +672,63 @@ export class Publisher {
         ],
       });
     }
-    const placed = await runScripts(this.redis, calls);
+    const placed = await runScriptsSettled(this.redis, calls);
     const tally = new Tally(layout.subscribers);
     const heldByCall: { callId: string; held: HeldPayload[] }[] = [];
+    let failure: unknown;
     placed.results.forEach((result, i) => {
-      const held = tally.addCall(scriptReply(PUBLISH.name, result));
-      if (held.length > 0) heldByCall.push({ callId: `${id}:${i}`, held });
+      try {
+        if (placed.errors[i] !== undefined) throw placed.errors[i];
+        const held = tally.addCall(scriptReply(PUBLISH.name, result));
+        if (held.length > 0) heldByCall.push({ callId: `${id}:${i}`, held });
+      } catch (error) {
+        failure ??= error;
+      }
     });
     let requests = placed.requests;
-    if (heldByCall.length > 0) requests += await this.#release(heldByCall, tally);
-    return tally.report({ id, mode, requested, requests });
+    if (heldByCall.length > 0) {
+      const released = await this.#release(heldByCall, tally);
+      requests += released.requests;
+      failure ??= released.failure;
+    }
+    const report = tally.report({ id, mode, requested, requests });
+    if (failure === undefined) return report;
+    // Nothing moved: the plain error says it all. Otherwise the report goes with it.
+    throw report.popped === 0 ? failure : new PublishError(report, failure);
   }
 
-  /** Runs the custom handlers and the release request; returns the requests it took. */
+  /**
+   * Runs the custom handlers, then the release request. The payloads of a
+   * release call that fails (or of all of them, when the request fails) stay
+   * in flight for `recover()`, and the failure is returned.
+   */
   async #release(
     heldByCall: readonly { callId: string; held: HeldPayload[] }[],
     tally: Tally,
-  ): Promise<number> {
+  ): Promise<{ requests: number; failure?: unknown }> {
     const handled = [];
     for (const { callId, held } of heldByCall) {
       handled.push(await runHandlers(this.queueKey, this.queueType, callId, held));
     }
-    const released = await runScripts(this.redis, handled.map((h) => h.call));
+    let released;
+    try {
+      released = await runScriptsSettled(this.redis, handled.map((h) => h.call));
+    } catch (error) {
+      for (const h of handled) tally.keepInFlight(h.held);
+      return { requests: 1, failure: error };
+    }
+    let failure: unknown;
     handled.forEach((h, i) => {
-      const outcome = readRelease(h, scriptReply(RELEASE.name, released.results[i]));
-      tally.release(h.held, outcome.returned, [...h.failures, ...outcome.failures]);
+      try {
+        if (released.errors[i] !== undefined) throw released.errors[i];
+        const outcome = readRelease(h, scriptReply(RELEASE.name, released.results[i]));
+        tally.release(h.held, outcome.returned, [...h.failures, ...outcome.failures]);
+      } catch (error) {
+        tally.keepInFlight(h.held);
+        failure ??= error;
+      }
     });
-    return released.requests;
+    return { requests: released.requests, failure };
   }
 }
 
@@ -703,6 +739,7 @@ class Tally {
   readonly #scores: ScoreChange[] = [];
   #popped = 0;
   #returned = 0;
+  #inFlight = 0;
   #stoppedBy: StopReason = "count";
   readonly #failures: PublishFailure[] = [];
 
@@ -725,10 +762,8 @@ class Tally {
     }
     const held: HeldPayload[] = [];
     for (let at = 4 + 3 * count; at + 1 < reply.length; at += 2) {
-      held.push({
-        subscriber: this.#subscribers[Number(reply[at]) - 1],
-        payload: reply[at + 1].slice(1),
-      });
+      const index = Number(reply[at]) - 1;
+      held.push({ subscriber: this.#subscribers[index], index, payload: reply[at + 1].slice(1) });
     }
     return held;
   }
@@ -739,11 +774,15 @@ class Tally {
     returned: readonly number[],
     failures: PublishFailure[],
   ): void {
-    for (const index of returned) {
-      this.#delivered[this.#subscribers.indexOf(held[index].subscriber)]--;
-    }
+    for (const index of returned) this.#delivered[held[index].index]--;
     this.#returned += returned.length;
     this.#failures.push(...failures);
+  }
+
+  /** Keeps `held` in flight: its release failed, so `recover()` will put it back. */
+  keepInFlight(held: readonly HeldPayload[]): void {
+    for (const { index } of held) this.#delivered[index]--;
+    this.#inFlight += held.length;
   }
 
   report(base: Pick<PublishReport, "id" | "mode" | "requested" | "requests">): PublishReport {
@@ -751,8 +790,9 @@ class Tally {
     return {
       ...base,
       popped: this.#popped,
-      delivered: this.#popped - this.#returned,
+      delivered: this.#popped - this.#returned - this.#inFlight,
       returned: this.#returned,
+      inFlight: this.#inFlight,
       bySubscriber: Object.fromEntries(names.map((name, i) => [name, this.#delivered[i]])),
       scores: Object.fromEntries(names.map((name, i) => [name, this.#scores[i]])),
       stoppedBy: this.#stoppedBy,

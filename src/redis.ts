@@ -67,14 +67,20 @@ export interface ScriptResults {
   requests: number;
 }
 
+/** Like {@linkcode ScriptResults}, with the error of each call that failed. */
+export interface SettledScriptResults extends ScriptResults {
+  /** Per call: the error Redis answered it with, or `undefined` when it succeeded. */
+  errors: (RedisRequestError | undefined)[];
+}
+
 const NOSCRIPT = /noscript/i;
 
 /**
  * Runs `calls` in order as one pipelined request of `EVALSHA`s. Calls that
  * Redis answers with NOSCRIPT (its script cache was flushed or restarted) are
- * sent again in a second request that first loads every library script. Every script
- * of this library is safe to run again (each call carries an id), so a resend
- * never applies anything twice.
+ * sent again in a second request that first loads every library script. Every
+ * script of this library is safe to run again (each call carries an id), so a
+ * resend never applies anything twice.
  *
  * @throws {RedisRequestError} when Redis answers a call with another error, or
  * the request fails.
@@ -83,7 +89,25 @@ export async function runScripts(
   redis: DirectorRedis,
   calls: readonly ScriptCall[],
 ): Promise<ScriptResults> {
+  const settled = await runScriptsSettled(redis, calls);
+  const failed = settled.errors.find((error) => error !== undefined);
+  if (failed !== undefined) throw failed;
+  return settled;
+}
+
+/**
+ * Like {@linkcode runScripts}, but a call that Redis answers with an error
+ * does not hide the results of the others: each failed call has its error in
+ * `errors`.
+ *
+ * @throws {RedisRequestError} when the request itself fails.
+ */
+export async function runScriptsSettled(
+  redis: DirectorRedis,
+  calls: readonly ScriptCall[],
+): Promise<SettledScriptResults> {
   const results: unknown[] = new Array(calls.length);
+  const errors: (RedisRequestError | undefined)[] = new Array(calls.length);
   let pending = calls.map((_, index) => index);
   let requests = 0;
   for (let attempt = 0; pending.length > 0; attempt++) {
@@ -106,12 +130,12 @@ export async function runScripts(
       } else if (NOSCRIPT.test(reply.error) && attempt === 0) {
         missing.push(index);
       } else {
-        throw new RedisRequestError(`${calls[index].script.name}: ${reply.error}`);
+        errors[index] = new RedisRequestError(`${calls[index].script.name}: ${reply.error}`);
       }
     });
     pending = missing;
   }
-  return { results, requests };
+  return { results, errors, requests };
 }
 
 async function execPipeline(

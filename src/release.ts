@@ -17,6 +17,8 @@ import type { Subscriber } from "./subscriber.ts";
 export interface HeldPayload {
   /** The receiving subscriber. */
   readonly subscriber: Subscriber;
+  /** Its position among the publisher's subscribers (0-based). */
+  readonly index: number;
   /** The payload. */
   readonly payload: string;
 }

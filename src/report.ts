@@ -85,7 +85,7 @@ export interface ScoreChange {
 
 /**
  * What one `publish`, `publishMax` or `publishMin` did. It matches what Redis
- * holds afterwards: `popped === delivered + returned`.
+ * holds afterwards: `popped === delivered + returned + inFlight`.
  *
  * @example
  * ```ts
@@ -111,6 +111,12 @@ export interface PublishReport {
   readonly delivered: number;
   /** Payloads put back in the queue (a custom handler threw, or `recover()` took them back). */
   readonly returned: number;
+  /**
+   * Payloads still held for custom handlers: 0 unless the second request
+   * failed (then `publish` throws a `PublishError` carrying this report, and
+   * `recover()` puts them back).
+   */
+  readonly inFlight: number;
   /** Payloads delivered per subscriber name (every registered subscriber is listed). */
   readonly bySubscriber: Readonly<Record<string, number>>;
   /** Each subscriber's score before and after the publish. */

@@ -1,7 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { genericSetHandler, type HandlerBatch, Publisher, type Subscriber } from "../mod.ts";
-import { dyingClient, retryingClient } from "./support/clients.ts";
+import {
+  genericSetHandler,
+  type HandlerBatch,
+  Publisher,
+  PublishError,
+  type Subscriber,
+} from "../mod.ts";
+import { dyingClient, refusingClient, retryingClient } from "./support/clients.ts";
 import { assertConserved } from "./support/conservation.ts";
 import { contents, loadScripts, range, type Space, space } from "./support/fixtures.ts";
 import { countRequests } from "./support/redis.ts";
@@ -132,7 +138,18 @@ describe("custom handlers", () => {
     const pub = new Publisher({ redis: s.redis, scoreKey: s.key("dead:s"), queueKey: queue })
       .addSubscriber("a", { handler });
     await pub.addPayloads(...range(30));
-    await assert.rejects(() => dying.publish(10), /process died/);
+    const error = await dying.publish(10).catch((e) => e);
+    assert.ok(error instanceof PublishError, String(error));
+    assert.match(error.message, /process died.*10 payloads are in flight: run recover\(\)/);
+    assert.deepEqual(
+      [
+        error.report.popped,
+        error.report.delivered,
+        error.report.inFlight,
+        error.report.bySubscriber.a,
+      ],
+      [10, 0, 10, 0],
+    );
     assert.deepEqual([(await pub.status()).inFlight, await pub.queueSize()], [10, 20]);
     await assertConserved(s.raw, { queue, destinations: [inbox] }, range(30));
 
@@ -144,6 +161,39 @@ describe("custom handlers", () => {
     assert.deepEqual([(await pub.status()).inFlight, await pub.queueSize()], [0, 30]);
     assert.equal(await s.raw.scard(inbox), 0);
     await assertConserved(s.raw, { queue, destinations: [inbox] }, range(30));
+  });
+
+  it("report generic deliveries and keep custom payloads in flight when Redis refuses the release", async () => {
+    const queue = s.key("refused:q"), inbox = s.key("refused:inbox"), generic = s.key("refused:g");
+    const pub = new Publisher({
+      redis: refusingClient(s.redis, 1),
+      scoreKey: s.key("refused:s"),
+      queueKey: queue,
+    })
+      .addSubscriber("custom", { handler: (_s, p, tx) => void tx.sadd(inbox, p) })
+      .addSubscriber("generic", { handler: genericSetHandler(generic, -1) });
+    await s.redis.sadd(queue, ...range(40) as [string, ...string[]]);
+    const error = await pub.publish(40).catch((e) => e);
+    assert.ok(error instanceof PublishError, String(error));
+    const { report } = error;
+    assert.match(error.message, /refused by the test/);
+    assert.equal(report.popped, 40);
+    assert.equal(report.inFlight, await s.raw.hlen(`${queue}:inflight`) - 1);
+    assert.equal(report.bySubscriber.generic, await s.raw.scard(generic));
+    assert.deepEqual(
+      [report.bySubscriber.custom, report.delivered + report.inFlight],
+      [0, 40],
+    );
+    await assertConserved(s.raw, { queue, destinations: [inbox, generic] }, range(40));
+    const recovered = await new Publisher({
+      redis: s.redis,
+      scoreKey: s.key("refused:s"),
+      queueKey: queue,
+    })
+      .recover(0);
+    assert.equal(recovered.payloads, report.inFlight);
+    assert.equal(await s.raw.scard(inbox), 0);
+    await assertConserved(s.raw, { queue, destinations: [inbox, generic] }, range(40));
   });
 
   it("apply no writes when recover() took the payloads back before the release", async () => {

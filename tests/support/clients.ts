@@ -72,3 +72,19 @@ export function dyingClient(redis: Redis, allowed: number): DirectorRedis {
       }),
   };
 }
+
+/**
+ * A client that sends its first `allowed` requests and answers every later
+ * one, without sending it, with an error item per command: Redis refusing
+ * each call (as it would a script error).
+ */
+export function refusingClient(redis: Redis, allowed: number): DirectorRedis {
+  let left = allowed;
+  return {
+    pipeline: () =>
+      new RecordingPipeline((queued) => {
+        if (left-- > 0) return replay(redis, queued);
+        return Promise.resolve(queued.map(() => ({ error: "ERR refused by the test" })));
+      }),
+  };
+}
