@@ -509,10 +509,11 @@ export class Publisher {
     const cutoff = String(Date.now() - olderThanMs);
     let calls = 0, payloads = 0, requests = 0;
     for (let recovered = batch; recovered === batch;) {
+      const record = callRecordKey(this.queueKey, crypto.randomUUID());
       const result = await runScripts(this.redis, [{
         script: RECOVER,
-        keys: [this.queueKey, inflightKey(this.queueKey), inflightIndexKey(this.queueKey)],
-        args: [this.queueType, cutoff, String(batch)],
+        keys: [this.queueKey, inflightKey(this.queueKey), inflightIndexKey(this.queueKey), record],
+        args: [this.queueType, cutoff, String(batch), String(RECORD_TTL_MS)],
       }]);
       const reply = scriptReply(RECOVER.name, result.results[0]);
       recovered = Number(reply[1]);
@@ -676,10 +677,10 @@ export class Publisher {
     const tally = new Tally(layout.subscribers);
     const heldByCall: { callId: string; held: HeldPayload[] }[] = [];
     let failure: unknown;
-    placed.results.forEach((result, i) => {
+    calls.forEach((_, i) => {
       try {
         if (placed.errors[i] !== undefined) throw placed.errors[i];
-        const held = tally.addCall(scriptReply(PUBLISH.name, result));
+        const held = tally.addCall(scriptReply(PUBLISH.name, placed.results[i]));
         if (held.length > 0) heldByCall.push({ callId: `${id}:${i}`, held });
       } catch (error) {
         failure ??= error;
@@ -699,8 +700,8 @@ export class Publisher {
 
   /**
    * Runs the custom handlers, then the release request. The payloads of a
-   * release call that fails (or of all of them, when the request fails) stay
-   * in flight for `recover()`, and the failure is returned.
+   * release call that fails stay in flight for `recover()`, and the first
+   * failure is returned.
    */
   async #release(
     heldByCall: readonly { callId: string; held: HeldPayload[] }[],
@@ -710,13 +711,7 @@ export class Publisher {
     for (const { callId, held } of heldByCall) {
       handled.push(await runHandlers(this.queueKey, this.queueType, callId, held));
     }
-    let released;
-    try {
-      released = await runScriptsSettled(this.redis, handled.map((h) => h.call));
-    } catch (error) {
-      for (const h of handled) tally.keepInFlight(h.held);
-      return { requests: 1, failure: error };
-    }
+    const released = await runScriptsSettled(this.redis, handled.map((h) => h.call));
     let failure: unknown;
     handled.forEach((h, i) => {
       try {

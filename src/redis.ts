@@ -96,11 +96,10 @@ export async function runScripts(
 }
 
 /**
- * Like {@linkcode runScripts}, but a call that Redis answers with an error
- * does not hide the results of the others: each failed call has its error in
- * `errors`.
- *
- * @throws {RedisRequestError} when the request itself fails.
+ * Like {@linkcode runScripts}, but never throws: each call that failed, by
+ * Redis's answer or because its request failed, has its error in `errors`,
+ * and the results of the others stay available. `requests` counts every
+ * request sent, failed ones included.
  */
 export async function runScriptsSettled(
   redis: DirectorRedis,
@@ -121,7 +120,14 @@ export async function runScriptsSettled(
       pipeline.evalsha(await call.script.sha1(), call.keys, call.args);
     }
     requests++;
-    const replies = await execPipeline(pipeline);
+    let replies;
+    try {
+      replies = await execPipeline(pipeline);
+    } catch (error) {
+      // The request failed: every call still pending failed with it.
+      for (const index of pending) errors[index] = error as RedisRequestError;
+      break;
+    }
     const missing: number[] = [];
     pending.forEach((index, position) => {
       const reply = replies[loads.length + position];
@@ -144,10 +150,25 @@ async function execPipeline(
   try {
     return await pipeline.exec({ keepErrors: true });
   } catch (error) {
-    throw new RedisRequestError(error instanceof Error ? error.message : String(error), {
-      cause: error,
-    });
+    throw requestFailure(error);
   }
+}
+
+/** What `@upstash/redis` appends to a failed request's message: the whole request body. */
+const REQUEST_ECHO = /, command was: [\s\S]*$/;
+
+/**
+ * A failed request as a `RedisRequestError` whose message and cause never
+ * carry the request body (payloads can be large or private).
+ */
+function requestFailure(error: unknown): RedisRequestError {
+  const message = (error instanceof Error ? error.message : String(error)).replace(
+    REQUEST_ECHO,
+    "",
+  );
+  const cause = new Error(message);
+  cause.name = error instanceof Error ? error.name : "Error";
+  return new RedisRequestError(message, { cause });
 }
 
 /**

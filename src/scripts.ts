@@ -409,25 +409,30 @@ return result
  * Puts back in the queue the in-flight payloads of publish calls made before
  * a cutoff (their process died between its two requests).
  *
- * KEYS: 1 queue, 2 in-flight hash, 3 in-flight index.
- * ARGV: 1 queue type, 2 cutoff (ms since the epoch), 3 max calls.
+ * KEYS: 1 queue, 2 in-flight hash, 3 in-flight index, 4 this call's record.
+ * ARGV: 1 queue type, 2 cutoff (ms since the epoch), 3 max calls, 4 record ttl (ms).
  *
- * Returns {calls recovered, payloads restored} or a wrongtype reply.
+ * Returns {"ok", calls recovered, payloads restored} or a wrongtype reply.
  */
 export const RECOVER: LuaScript = new LuaScript(
   "recover",
   HELPERS + `
-local queue, inflight, inflightIndex = KEYS[1], KEYS[2], KEYS[3]
+local queue, inflight, inflightIndex, record = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local queueType = ARGV[1]
 
--- 1. Refuse a queue of the wrong type before anything is moved.
+-- 1. A retried call answers with the result of its first run.
+if redis.call("EXISTS", record) == 1 then
+  return redis.call("LRANGE", record, 0, -1)
+end
+
+-- 2. Refuse a queue of the wrong type before anything is moved.
 local bad = wrongType(queue, queueType)
 if bad then return bad end
 
--- 2. The calls left in flight since before the cutoff.
+-- 3. The calls left in flight since before the cutoff.
 local ids = redis.call("ZRANGEBYSCORE", inflightIndex, "-inf", ARGV[2], "LIMIT", 0, ARGV[3])
 
--- 3. Move each call's payloads back (last first, so a list keeps their order)
+-- 4. Move each call's payloads back (last first, so a list keeps their order)
 -- and drop its entry.
 local restored = 0
 for _, id in ipairs(ids) do
@@ -444,7 +449,12 @@ for _, id in ipairs(ids) do
   redis.call("HDEL", inflight, id)
   redis.call("ZREM", inflightIndex, id)
 end
-return {"ok", tostring(#ids), tostring(restored)}
+
+-- 5. Keep the result as this call's record and return it.
+local result = {"ok", tostring(#ids), tostring(restored)}
+redis.call("RPUSH", record, unpack(result))
+redis.call("PEXPIRE", record, ARGV[4])
+return result
 `,
 );
 

@@ -2,8 +2,9 @@
  * Starts throw-away `redis-server` processes for tests, benchmarks and the local
  * Upstash-compatible endpoint.
  *
- * Each server binds 127.0.0.1, persists nothing (`--save ""`, `--appendonly no`), keeps its
- * files in a temporary directory of its own and runs as a child process of the caller (never
+ * Each server binds 127.0.0.1, persists nothing (`--save ""`, `--appendonly no`) unless started
+ * with `persistent: true` (`--appendonly yes --appendfsync always`: every write survives
+ * {@linkcode RedisServer.restart}), keeps its files in a temporary directory of its own and runs as a child process of the caller (never
  * daemonized). It is written against `node:` built-ins so that it works under Deno and Bun.
  *
  * @example
@@ -32,7 +33,10 @@ export interface RedisServer {
   readonly url: string;
   /** Stops the server (SIGTERM, then SIGKILL after 3 s) and deletes its temporary directory. */
   stop(): Promise<void>;
-  /** Stops the server and starts a fresh one on the same port; resolves once it answers PING. */
+  /**
+   * Stops the server and starts a fresh one on the same port; resolves once it answers PING.
+   * The data set is empty afterwards, unless the server is persistent.
+   */
   restart(): Promise<void>;
 }
 
@@ -40,6 +44,11 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** The port to listen on. @default a free port chosen by the operating system */
   port?: number;
+  /**
+   * Keep the data across {@linkcode RedisServer.restart} with an append-only file fsynced on
+   * every write (`--appendonly yes --appendfsync always`). @default false
+   */
+  persistent?: boolean;
 }
 
 const BINARY = "redis-server";
@@ -57,7 +66,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const binary = findOnPath(BINARY);
   if (binary === undefined) throw new Error(missingBinaryMessage());
   const port = options.port ?? await freePort();
-  const instance = new RedisInstance(binary, port);
+  const instance = new RedisInstance(binary, port, options.persistent ?? false);
   await instance.start();
   return {
     port,
@@ -79,7 +88,7 @@ class RedisInstance {
   #dir: string | undefined;
   readonly #killOnExit = () => this.#child?.kill("SIGKILL");
 
-  constructor(readonly binary: string, readonly port: number) {}
+  constructor(readonly binary: string, readonly port: number, readonly persistent: boolean) {}
 
   async start(): Promise<void> {
     this.#dir ??= mkdtempSync(join(tmpdir(), "redis-director-redis-"));
@@ -124,7 +133,9 @@ class RedisInstance {
       "--save",
       "",
       "--appendonly",
-      "no",
+      this.persistent ? "yes" : "no",
+      "--appendfsync",
+      this.persistent ? "always" : "everysec",
       "--dir",
       dir,
       "--logfile",

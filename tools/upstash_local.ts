@@ -20,7 +20,21 @@
  * - Bodies larger than `maxBodyBytes` answer 413 `{"error":"ERR max request size exceeded"}`.
  *
  * Run it as a CLI with `deno task upstash-local [--redis-url redis://...] [--port N]
- * [--hostname H] [--token T] [--latency-ms N]`.
+ * [--hostname H] [--token T] [--latency-ms N] [--faults] [--fault SPEC]... [--fault-seed N]`.
+ *
+ * Fault injection (`tools/faults.ts`) is off by default. `injectFaults` (or `--faults`, or any
+ * `--fault`) turns it on: the HTTP server then listens on an internal port behind a small TCP
+ * proxy (`tools/fault_proxy.ts`) that can close or reset a client's connection, the returned
+ * endpoint has a {@linkcode FaultInjector} at `faults`, and `GET`/`POST /__faults` (with the
+ * bearer token, not counted in the stats) reads and sets rules from another process:
+ * `{"clear": true, "rules": [{"kind": "drop-after-execute", "count": 1, "match": "evalsha"}]}`.
+ * Kinds: `latency`, `slow-script`, `script-flush`, `redis-restart`, `error-before`, `reset`,
+ * `drop-after-execute`. `--fault KIND[:PROBABILITY[:VALUE]]` (repeatable) adds a rule firing on
+ * each request with that chance (default 1); VALUE is the milliseconds of `latency` and
+ * `slow-script` or the status of `error-before`. Examples: `--fault drop-after-execute:0.1`,
+ * `--fault latency:1:50`, `--fault error-before:0.05:502`. With the CLI's own throw-away
+ * redis-server (no `--redis-url`), fault injection starts it with persistence so that
+ * `redis-restart` keeps the data. `--fault-seed N` makes the chances reproducible.
  *
  * @example
  * ```ts
@@ -38,7 +52,17 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { createClient, ErrorReply } from "redis";
+import { type FaultProxy, startFaultProxy } from "./fault_proxy.ts";
+import { FaultInjector, type FaultRule, parseFaultSpec } from "./faults.ts";
 import { type RedisServer, startRedisServer } from "./redis_server.ts";
+
+export {
+  FAULT_KINDS,
+  FaultInjector,
+  type FaultKind,
+  type FaultRule,
+  type FaultState,
+} from "./faults.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -78,6 +102,22 @@ export interface UpstashLocalOptions {
   quiet?: boolean;
   /** Fault-injection hooks, consulted around each command request. @default none */
   faults?: FaultHooks;
+  /**
+   * Turns on the built-in fault injector (`endpoint.faults`, `/__faults`) and the TCP proxy it
+   * needs to close and reset connections. `true`, or options with initial rules and a way to
+   * restart redis-server for `redis-restart`. @default false (off)
+   */
+  injectFaults?: boolean | FaultInjectionOptions;
+}
+
+/** Options of the built-in fault injector. */
+export interface FaultInjectionOptions {
+  /** Rules active from the start. @default none */
+  rules?: readonly FaultRule[];
+  /** Restarts redis-server, for `redis-restart` rules (e.g. `() => server.restart()`). */
+  restartRedis?: () => Promise<void>;
+  /** Uniform numbers in [0, 1) for rules with a probability. @default Math.random */
+  random?: () => number;
 }
 
 /** A running local endpoint, as returned by {@linkcode startUpstashLocal}. */
@@ -92,6 +132,8 @@ export interface UpstashLocal {
   resetStats(): void;
   /** Changes the artificial per-request latency (milliseconds, 0 turns it off). */
   setLatency(ms: number): void;
+  /** The fault injector, when started with `injectFaults`; otherwise undefined. */
+  readonly faults: FaultInjector | undefined;
   /** Stops accepting requests, waits for the ones in flight and closes the Redis connections. */
   close(): Promise<void>;
 }
@@ -107,6 +149,16 @@ export interface FaultContext {
   readonly commands: readonly (readonly string[])[];
   /** The incoming request (its body has been consumed). */
   readonly request: Request;
+  /** Closes (FIN) or resets (RST) the client's TCP connection; only behind the fault proxy. */
+  readonly connection?: ConnectionControl;
+}
+
+/** Cuts one client connection; nothing more reaches the client afterwards. */
+export interface ConnectionControl {
+  /** Closes the connection without sending anything more. */
+  close(): void;
+  /** Resets the connection (TCP RST). */
+  reset(): void;
 }
 
 /**
@@ -176,6 +228,8 @@ export interface UpstashHandlerOptions {
   latencyMs?: () => number;
   /** Fault-injection hooks. @default none */
   faults?: FaultHooks;
+  /** Serves `GET`/`POST /__faults` (otherwise 404): the injector's state and admin. */
+  faultAdmin?: { state(): unknown; admin(body: unknown): unknown };
   /** Receives one-line diagnostics (never tokens or stack traces). @default no logging */
   log?: (message: string) => void;
 }
@@ -203,7 +257,19 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
   const log = options.quiet
     ? () => {}
     : (message: string) => console.error(`[upstash-local] ${message}`);
+  const injection = options.injectFaults === true ? {} : options.injectFaults || undefined;
   const backend = await connectRedisBackend(options.redisUrl, { log });
+  const injector = injection === undefined ? undefined : new FaultInjector({
+    run: (commands) => backend.pipeline(commands),
+    restartRedis: injection.restartRedis,
+    random: injection.random,
+  });
+  try {
+    injector?.add(injection?.rules ?? []);
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   const stats = emptyStats();
   const handler = createUpstashHandler({
     backend,
@@ -211,26 +277,58 @@ export async function startUpstashLocal(options: UpstashLocalOptions): Promise<U
     stats,
     maxBodyBytes: options.maxBodyBytes,
     latencyMs: () => latencyMs,
-    faults: options.faults,
+    faults: injector === undefined ? options.faults : chainHooks(injector, options.faults),
+    faultAdmin: injector,
     log,
   });
   const hostname = options.hostname ?? "127.0.0.1";
   let server: HttpServer;
+  let proxy: FaultProxy | undefined;
   try {
-    server = await serve(handler, hostname, options.port ?? 0);
+    if (injector === undefined) {
+      server = await serve((request) => handler(request), hostname, options.port ?? 0);
+    } else {
+      // The HTTP server gets an internal port; the proxy the public one, so it can cut
+      // connections the handler names by their remote port.
+      const connection = (port: number | undefined): ConnectionControl | undefined =>
+        port === undefined ? undefined : {
+          close: () => void proxy?.cut(port, "close"),
+          reset: () => void proxy?.cut(port, "reset"),
+        };
+      server = await serve((request, port) => handler(request, connection(port)), "127.0.0.1", 0);
+      proxy = await startFaultProxy({ hostname, port: options.port ?? 0, targetPort: server.port })
+        .catch(async (error) => {
+          await server.close();
+          throw error;
+        });
+    }
   } catch (error) {
     await backend.close();
     throw error;
   }
   return {
-    url: `http://${urlHost(hostname)}:${server.port}`,
+    url: `http://${urlHost(hostname)}:${proxy?.port ?? server.port}`,
     token,
     stats: () => ({ ...stats }),
     resetStats: () => void Object.assign(stats, emptyStats()),
     setLatency: (ms) => void (latencyMs = checkedLatency(ms)),
+    faults: injector,
     close: async () => {
+      await proxy?.close();
       await server.close();
       await backend.close();
+    },
+  };
+}
+
+/** The injector's hooks first, then the caller's own. */
+function chainHooks(first: FaultHooks, second: FaultHooks | undefined): FaultHooks {
+  return {
+    beforeExecute: async (context) =>
+      await first.beforeExecute?.(context) ?? await second?.beforeExecute?.(context),
+    afterExecute: async (context, response) => {
+      const replaced = await first.afterExecute?.(context, response) ?? response;
+      return await second?.afterExecute?.(context, replaced) ?? replaced;
     },
   };
 }
@@ -263,24 +361,38 @@ interface HttpServer {
 interface BunServeOptions {
   hostname: string;
   port: number;
-  fetch: (request: Request) => Promise<Response>;
+  fetch: (request: Request, server: BunServer) => Promise<Response>;
   error: () => Response;
 }
 
-interface BunRuntime {
-  serve(options: BunServeOptions): { port: number; stop(force?: boolean): Promise<void> };
+interface BunServer {
+  port: number;
+  stop(force?: boolean): Promise<void>;
+  requestIP(request: Request): { port: number } | null;
 }
 
-/** Serves `handler` with the runtime's own HTTP server. */
+interface BunRuntime {
+  serve(options: BunServeOptions): BunServer;
+}
+
+/**
+ * Serves `handler` with the runtime's own HTTP server; the handler also gets the request's
+ * remote port.
+ */
 function serve(
-  handler: (request: Request) => Promise<Response>,
+  handler: (request: Request, remotePort: number | undefined) => Promise<Response>,
   hostname: string,
   port: number,
 ): Promise<HttpServer> {
   const onError = () => errorResponse(500, "ERR upstash-local internal error");
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
   if (bun !== undefined) {
-    const server = bun.serve({ hostname, port, fetch: handler, error: onError });
+    const server = bun.serve({
+      hostname,
+      port,
+      fetch: (request, server) => handler(request, server.requestIP(request)?.port),
+      error: onError,
+    });
     return Promise.resolve({ port: server.port, close: () => server.stop(true) });
   }
   if (typeof Deno !== "undefined") {
@@ -290,7 +402,7 @@ function serve(
         port,
         onError,
         onListen: ({ port }) => resolve({ port, close: () => server.shutdown() }),
-      }, handler);
+      }, (request, info) => handler(request, (info.remoteAddr as Deno.NetAddr).port));
     });
   }
   throw new Error("upstash-local needs Deno or Bun");
@@ -311,6 +423,7 @@ type Route =
   | { kind: "health" }
   | { kind: "stats" }
   | { kind: "stats-reset" }
+  | { kind: "faults" }
   | { kind: "command"; route: CommandRoute };
 
 /** Path -> method -> route. Maps, so that no request can reach Object.prototype members. */
@@ -327,6 +440,10 @@ const ROUTES = new Map<string, Map<string, Route>>([
   ["/multi-exec", new Map([["POST", { kind: "command", route: "transaction" }]])],
   ["/__stats", new Map([["GET", { kind: "stats" }]])],
   ["/__stats/reset", new Map([["POST", { kind: "stats-reset" }]])],
+  [
+    "/__faults",
+    new Map<string, Route>([["GET", { kind: "faults" }], ["POST", { kind: "faults" }]]),
+  ],
 ]);
 
 /**
@@ -335,18 +452,22 @@ const ROUTES = new Map<string, Map<string, Route>>([
  */
 export function createUpstashHandler(
   options: UpstashHandlerOptions,
-): (request: Request) => Promise<Response> {
+): (request: Request, connection?: ConnectionControl) => Promise<Response> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const latencyMs = options.latencyMs ?? (() => 0);
   const log = options.log ?? (() => {});
   const isAuthorized = bearerChecker(options.token);
   const { stats, backend, faults } = options;
 
-  async function handleCommand(request: Request, route: CommandRoute): Promise<Response> {
+  async function handleCommand(
+    request: Request,
+    route: CommandRoute,
+    connection: ConnectionControl | undefined,
+  ): Promise<Response> {
     if (!await isAuthorized(request)) throw new HttpError(401, "Unauthorized");
     const body = await readJsonBody(request, maxBodyBytes);
     const commands = parseCommands(route, body);
-    const context: FaultContext = { route, commands, request };
+    const context: FaultContext = { route, commands, request, connection };
     const injected = await faults?.beforeExecute?.(context);
     if (injected !== undefined) return injected;
     const response = await execute(backend, route, commands, wantsBase64(request));
@@ -360,19 +481,38 @@ export function createUpstashHandler(
     return jsonResponse(200, kind === "stats" ? { ...stats } : { result: "OK" });
   }
 
-  async function dispatch(request: Request, route: Route): Promise<Response> {
+  async function handleFaults(request: Request): Promise<Response> {
+    const admin = options.faultAdmin;
+    if (admin === undefined) throw new HttpError(404, "Not found");
+    if (!await isAuthorized(request)) throw new HttpError(401, "Unauthorized");
+    if (request.method === "GET") return jsonResponse(200, admin.state() as JsonValue);
+    const body = await readJsonBody(request, maxBodyBytes);
+    try {
+      return jsonResponse(200, admin.admin(body) as JsonValue);
+    } catch (error) {
+      throw new HttpError(400, `ERR ${errorMessage(error)}`);
+    }
+  }
+
+  async function dispatch(
+    request: Request,
+    route: Route,
+    connection: ConnectionControl | undefined,
+  ): Promise<Response> {
     switch (route.kind) {
       case "health":
         return jsonResponse(200, { status: "ok", redis: backend.ready ? "ready" : "unreachable" });
       case "stats":
       case "stats-reset":
         return await handleAdmin(request, route.kind);
+      case "faults":
+        return await handleFaults(request);
       case "command":
-        return await handleCommand(request, route.route);
+        return await handleCommand(request, route.route, connection);
     }
   }
 
-  return async (request) => {
+  return async (request, connection) => {
     const routes = ROUTES.get(new URL(request.url).pathname);
     if (routes === undefined) return errorResponse(404, "Not found");
     const route = routes.get(request.method);
@@ -383,7 +523,7 @@ export function createUpstashHandler(
     if (isCommand) stats.requests++;
     let response: Response;
     try {
-      response = await dispatch(request, route);
+      response = await dispatch(request, route, connection);
     } catch (error) {
       response = failureResponse(error, log);
     }
@@ -803,9 +943,17 @@ function errorMessage(error: unknown): string {
 // ---------------------------------------------------------------------------------------------
 
 const USAGE = "usage: deno task upstash-local [--redis-url redis://HOST:PORT] [--port N] " +
-  "[--hostname H] [--token T] [--latency-ms N]";
+  "[--hostname H] [--token T] [--latency-ms N] [--faults] [--fault KIND[:PROBABILITY[:VALUE]]]... " +
+  "[--fault-seed N]";
 
-function parseCli(args: string[]): Omit<UpstashLocalOptions, "redisUrl"> & { redisUrl?: string } {
+interface CliOptions extends Omit<UpstashLocalOptions, "redisUrl" | "injectFaults"> {
+  redisUrl?: string;
+  /** Fault rules from `--fault`, or [] for `--faults` alone; undefined: injection off. */
+  faultRules?: FaultRule[];
+  faultSeed?: number;
+}
+
+function parseCli(args: string[]): CliOptions {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -815,6 +963,9 @@ function parseCli(args: string[]): Omit<UpstashLocalOptions, "redisUrl"> & { red
       hostname: { type: "string" },
       token: { type: "string" },
       "latency-ms": { type: "string" },
+      faults: { type: "boolean" },
+      fault: { type: "string", multiple: true },
+      "fault-seed": { type: "string" },
     },
   });
   const number = (name: string, text: string | undefined) => {
@@ -829,6 +980,22 @@ function parseCli(args: string[]): Omit<UpstashLocalOptions, "redisUrl"> & { red
     hostname: values.hostname,
     token: values.token,
     latencyMs: number("latency-ms", values["latency-ms"]),
+    faultRules: values.faults || values.fault !== undefined
+      ? (values.fault ?? []).map(parseFaultSpec)
+      : undefined,
+    faultSeed: number("fault-seed", values["fault-seed"]),
+  };
+}
+
+/** Mulberry32: reproducible chances for `--fault-seed`, well spread even for small seeds. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -840,17 +1007,27 @@ async function main(args: string[]): Promise<void> {
     console.error(`${errorMessage(error)}\n${USAGE}`);
     process.exit(2);
   }
+  const { faultRules, faultSeed, ...endpointOptions } = options;
+  const faulty = faultRules !== undefined;
   let redis: RedisServer | undefined;
-  if (options.redisUrl === undefined) redis = await startRedisServer();
+  if (options.redisUrl === undefined) redis = await startRedisServer({ persistent: faulty });
   const redisUrl = options.redisUrl ?? redis!.url;
-  const endpoint = await startUpstashLocal({ ...options, redisUrl }).catch(async (error) => {
-    await redis?.stop();
-    throw error;
-  });
+  const injectFaults = faulty && {
+    rules: faultRules,
+    restartRedis: redis === undefined ? undefined : () => redis!.restart(),
+    random: faultSeed === undefined ? undefined : seeded(faultSeed),
+  };
+  const endpoint = await startUpstashLocal({ ...endpointOptions, redisUrl, injectFaults }).catch(
+    async (error) => {
+      await redis?.stop();
+      throw error;
+    },
+  );
   console.log(`export UPSTASH_REDIS_REST_URL=${endpoint.url}`);
   console.log(`export UPSTASH_REDIS_REST_TOKEN=${endpoint.token}`);
   const owner = redis === undefined ? "" : " (a throw-away redis-server)";
   console.error(`# forwarding to ${redisUrl}${owner}; press Ctrl-C to stop`);
+  if (faulty) console.error(`# fault injection on: ${JSON.stringify(faultRules)}`);
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
