@@ -69,6 +69,9 @@ end
  * Returns {"ok", stoppedBy, placed, then per subscriber: delivered, score
  * before, score after, then the custom count, then per custom payload:
  * subscriber index, "~" .. payload}, or a wrongtype reply.
+ *
+ * The per-payload loop (step 6) is written inline, without function calls:
+ * it runs up to 10,000 times per call, so each operation in it counts.
  */
 export const PUBLISH: LuaScript = new LuaScript(
   "publish",
@@ -113,68 +116,48 @@ for i = 1, count do
   before[i] = score[i]
 end
 
--- 5. The pickers. pick() returns the next subscriber or nil when none is
--- eligible (score <= 0); moved(i, old) tells the picker that score[i] changed.
-local pick, moved
+-- 5. The pickers. A pick is the next subscriber, or none when no score is
+-- above 0; after each delivery the picker learns its receiver's new score.
+local tree, lowbit, top, exact, linear, total, pick, moved
 if mode == "random" then
-  -- Weighted random pick over a Fenwick tree of weights: O(log S) per pick.
-  -- uniform() is L'Ecuyer's combined generator, exact in doubles and seeded
-  -- by the client, so a seed reproduces the picks.
-  local function uniform()
-    seed1 = (40014 * seed1) % 2147483563
-    seed2 = (40692 * seed2) % 2147483399
-    local z = seed1 - seed2
-    if z < 1 then z = z + 2147483562 end
-    return z / 2147483563
-  end
-  local function weight(i)
-    if score[i] > 0 then return score[i] end
-    return 0
-  end
-  local lowbit, tree, top = {}, {}, 1
+  -- Weighted random pick over a Fenwick tree of weights (scores above 0
+  -- count, the others weigh 0): O(log S) per pick, done inline in step 6.
+  tree, lowbit, top = {}, {}, 1
   for i = 1, count do
     local b = 1
     while i % (b * 2) == 0 do b = b * 2 end
     lowbit[i], tree[i] = b, 0
   end
   while top * 2 <= count do top = top * 2 end
-  local function add(i, delta)
-    while i <= count do
-      tree[i] = tree[i] + delta
-      i = i + lowbit[i]
+  -- Past the last subscriber the walk down the tree meets NaN, which no
+  -- comparison accepts: the walk never leaves the tree.
+  for i = count + 1, 2 * top do tree[i] = 0 / 0 end
+  for i = 1, count do
+    local w = score[i] > 0 and score[i] or 0
+    local at = i
+    while at <= count do
+      tree[at] = tree[at] + w
+      at = at + lowbit[at]
     end
   end
-  for i = 1, count do add(i, weight(i)) end
-  moved = function(i, old)
-    add(i, weight(i) - (old > 0 and old or 0))
+  -- Whole scores, bounds and changes whose absolute values sum below 2^53
+  -- make every sum of weights, and every step of the walk, exact in any
+  -- order: a running total is then the very number the tree's nodes add up
+  -- to, and with up to 8 subscribers a plain scan (no tree) finds the very
+  -- subscriber the walk finds, faster. Otherwise (fractional weights) step 6
+  -- adds the tree's nodes up for every pick, as before.
+  local bound = 0
+  exact = true
+  for i = 1, count do
+    local s, low, high, change = score[i], mins[i], maxs[i], changes[i]
+    if s % 1 ~= 0 or low % 1 ~= 0 or high % 1 ~= 0 or change % 1 ~= 0 then exact = false end
+    bound = bound + math.abs(s) + math.abs(low) + math.abs(high) + math.abs(change)
   end
-  pick = function()
-    local total, i = 0, count
-    while i > 0 do
-      total = total + tree[i]
-      i = i - lowbit[i]
-    end
-    if total <= 0 then return nil end
-    -- The first subscriber whose cumulative weight exceeds u * total.
-    local target = uniform() * total
-    local rest, pos, step = target, 0, top
-    while step >= 1 do
-      local nxt = pos + step
-      if nxt <= count and tree[nxt] <= rest then
-        pos, rest = nxt, rest - tree[nxt]
-      end
-      step = step / 2
-    end
-    if pos < count and weight(pos + 1) > 0 then return pos + 1 end
-    -- Rounding drift in fractional weights: fall back to a linear scan.
-    local sum, last = 0, nil
-    for j = 1, count do
-      if weight(j) > 0 then
-        sum, last = sum + weight(j), j
-        if sum > target then return j end
-      end
-    end
-    return last
+  exact = exact and bound < 2 ^ 53
+  linear = exact and count <= 8
+  total = 0
+  for i = 1, count do
+    if score[i] > 0 then total = total + score[i] end
   end
 else
   -- Highest (max) or lowest (min) eligible score over a tournament tree:
@@ -213,21 +196,96 @@ else
 end
 
 -- 6. Place up to min(limit, queue size) payloads, applying each delivery's
--- score change (clamped) before the next payload is placed.
+-- score change (clamped to [min, max]) before the next payload is placed.
 local available
 if queueType == "set" then available = redis.call("SCARD", queue) else available = redis.call("LLEN", queue) end
 local picks, stoppedBy = {}, "count"
 for n = 1, math.min(limit, available) do
-  local j = pick()
-  if not j then
-    stoppedBy = "no-eligible-subscriber"
-    break
+  local j
+  if mode == "random" then
+    -- 6a. The total weight: the running one, or the tree's nodes added up.
+    if not exact then
+      total = 0
+      local i = count
+      while i > 0 do
+        total = total + tree[i]
+        i = i - lowbit[i]
+      end
+    end
+    if total <= 0 then
+      stoppedBy = "no-eligible-subscriber"
+      break
+    end
+    -- 6b. u in (0, 1) from L'Ecuyer's combined generator, exact in doubles
+    -- and seeded by the client, so a seed reproduces the picks.
+    seed1 = (40014 * seed1) % 2147483563
+    seed2 = (40692 * seed2) % 2147483399
+    local z = seed1 - seed2
+    if z < 1 then z = z + 2147483562 end
+    -- 6c. The first subscriber whose cumulative weight exceeds u * total:
+    -- walk down the tree (or scan, below).
+    local target = z / 2147483563 * total
+    local pos = count
+    if not linear then
+      local rest, step = target, top
+      pos = 0
+      while step >= 1 do
+        local nxt = pos + step
+        if tree[nxt] <= rest then
+          pos, rest = nxt, rest - tree[nxt]
+        end
+        step = step / 2
+      end
+    end
+    if pos < count and score[pos + 1] > 0 then
+      j = pos + 1
+    else
+      -- The scan: with few subscribers, or when rounding drift in fractional
+      -- weights led the walk astray.
+      local sum = 0
+      for i = 1, count do
+        if score[i] > 0 then
+          sum, j = sum + score[i], i
+          if sum > target then break end
+        end
+      end
+      if not j then
+        stoppedBy = "no-eligible-subscriber"
+        break
+      end
+    end
+  else
+    j = pick()
+    if not j then
+      stoppedBy = "no-eligible-subscriber"
+      break
+    end
   end
   picks[n] = j
-  if changes[j] ~= 0 then
+  -- 6d. The receiver's score change, clamped as clamp() does (min bound
+  -- first, then max); the picker learns of it (a scan needs no tree).
+  local change = changes[j]
+  if change ~= 0 then
     local old = score[j]
-    score[j] = clamp(old + changes[j], mins[j], maxs[j])
-    if score[j] ~= old then moved(j, old) end
+    local new = old + change
+    if mins[j] > new then new = mins[j] end
+    if maxs[j] < new then new = maxs[j] end
+    score[j] = new
+    if new ~= old then
+      if mode == "random" then
+        local delta = (new > 0 and new or 0) - (old > 0 and old or 0)
+        total = total + delta
+        if not linear then
+          local i = j
+          while i <= count do
+            tree[i] = tree[i] + delta
+            i = i + lowbit[i]
+          end
+        end
+      else
+        moved(j)
+      end
+    end
   end
 end
 if stoppedBy == "count" and available < limit then stoppedBy = "empty-queue" end
