@@ -57,20 +57,39 @@ interface Run {
 
 /** Measures one case from a fresh database. */
 export async function runCase(env: BenchEnv, spec: CaseSpec): Promise<CaseResult> {
-  const prefix = `bench:${spec.impl}:${spec.n}:${spec.subscribers}:${crypto.randomUUID()}`;
-  await env.clear(prefix);
+  return (await runCases(env, [spec]))[0];
+}
+
+/**
+ * Measures cases side by side from a fresh database: their timed publishes take turns (one of
+ * each, then the next round), so a drift in this machine's speed hits them alike.
+ */
+export async function runCases(env: BenchEnv, specs: readonly CaseSpec[]): Promise<CaseResult[]> {
+  const prefixes = specs.map((spec) =>
+    `bench:${spec.impl}:${spec.n}:${spec.subscribers}:${crypto.randomUUID()}`
+  );
+  for (const prefix of prefixes) await env.clear(prefix);
   env.setLatency(0);
-  const queue = `${prefix}:queue`;
-  await env.fillSet(queue, payloads(spec.n * spec.reps));
-  const names = Array.from({ length: spec.subscribers }, (_, i) => `s${i}`);
-  await env.seedScores(`${prefix}:scores`, names, SCORE.defaultScore);
-  const publish = publisherFor(env, spec, prefix);
-  env.setLatency(spec.latencyMs);
-  const samples = [];
-  for (let rep = 0; rep < spec.reps; rep++) samples.push(await timed(env, publish));
+  const publishers = [];
+  for (const [i, spec] of specs.entries()) {
+    const prefix = prefixes[i];
+    await env.fillSet(`${prefix}:queue`, payloads(spec.n * spec.reps));
+    const names = Array.from({ length: spec.subscribers }, (_, i) => `s${i}`);
+    await env.seedScores(`${prefix}:scores`, names, SCORE.defaultScore);
+    publishers.push(publisherFor(env, spec, prefix));
+  }
+  const samples: Sample[][] = specs.map(() => []);
+  const rounds = Math.max(...specs.map((spec) => spec.reps));
+  for (let rep = 0; rep < rounds; rep++) {
+    for (const [i, spec] of specs.entries()) {
+      if (rep >= spec.reps) continue;
+      env.setLatency(spec.latencyMs);
+      samples[i].push(await timed(env, publishers[i]));
+    }
+  }
   env.setLatency(0);
-  await env.clear(prefix);
-  return summarize(spec, samples);
+  for (const prefix of prefixes) await env.clear(prefix);
+  return specs.map((spec, i) => summarize(spec, samples[i]));
 }
 
 function payloads(count: number): string[] {
