@@ -745,18 +745,16 @@ class Tally {
 
   /** Adds one publish call's reply; returns the payloads it held for custom handlers. */
   addCall(reply: readonly string[]): HeldPayload[] {
-    const count = this.#subscribers.length;
     const stoppedBy = reply[1] as StopReason;
     if (this.#stoppedBy === "count") this.#stoppedBy = stoppedBy;
     this.#popped += Number(reply[2]);
-    for (let i = 0; i < count; i++) {
-      const at = 3 + 3 * i;
-      this.#delivered[i] += Number(reply[at]);
-      const before = this.#scores[i]?.before ?? Number(reply[at + 1]);
-      this.#scores[i] = { before, after: Number(reply[at + 2]) };
-    }
+    reply[3].split(",").forEach((figures, i) => {
+      const [delivered, before, after] = figures.split(" ");
+      this.#delivered[i] += Number(delivered);
+      this.#scores[i] = { before: this.#scores[i]?.before ?? Number(before), after: Number(after) };
+    });
     const held: HeldPayload[] = [];
-    for (let at = 4 + 3 * count; at + 1 < reply.length; at += 2) {
+    for (let at = 5; at + 1 < reply.length; at += 2) {
       const index = Number(reply[at]) - 1;
       held.push({ subscriber: this.#subscribers[index], index, payload: reply[at + 1].slice(1) });
     }
